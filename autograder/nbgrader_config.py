@@ -1,0 +1,35 @@
+"""nbgrader settings for the course; the nbgrader_config.py at the repository root loads this file.
+
+Paths are absolute so that nbgrader finds the course from any working directory, and the
+learner notebooks in notebooks/ are nbgrader's release folder, generated from solutions/.
+"""
+
+import os
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+
+c = get_config()  # noqa: F821 (traitlets defines get_config while it loads this file)
+
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.course_id = "jwt-fastapi"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+
+# The longest cell in the course runs in well under a second; 30 s leaves room for a slow machine
+# while an infinite loop costs each cell that calls it 30 s. The checks stop learner functions
+# after 5 s on their own, so only visible test cells that call a looping function pay this.
+c.Execute.timeout = 30
+
+# A learner who deletes a test cell would otherwise score 0 on it with no error and the cell
+# would wait for a manual grade; nbgrader puts it back from the gradebook and grades it.
+c.OverwriteCells.add_missing_cells = True
+
+# Report a syntax error in an answer cell where it is, not as a NameError in the tests below it.
+c.Validator.validate_all = True
+
+# JupyterLab's nbgrader panels need an existing exchange folder. JWT_COURSE_EXCHANGE points
+# a class at a shared one; by default the course keeps its own beside the repository files.
+EXCHANGE = Path(os.environ.get("JWT_COURSE_EXCHANGE", COURSE_ROOT / ".exchange"))
+EXCHANGE.mkdir(parents=True, exist_ok=True)
+c.Exchange.root = str(EXCHANGE)
