@@ -120,7 +120,7 @@ def assert_token_expiry(create_access_token: Callable, data: dict, delta: timede
     exp = claims["exp"]
     if isinstance(exp, str):
         raise AssertionError(
-            f"{call}: exp is the string {exp!r}. jwt.encode accepts it, but every decode then fails with "
+            f"{call}: exp is the string {exp!r}. jwt.encode accepts it, but every decode that checks exp fails with "
             "'Expiration Time claim (exp) must be an integer'. Put the datetime itself in the claims, not str() of it."
         )
     seconds = numeric_date(exp)

@@ -1,0 +1,83 @@
+"""The quiz key: one complete entry per quiz cell, and answers graded per question."""
+
+import re
+
+import nbformat
+import pytest
+
+from autograder import quiz
+from conftest import ASSIGNMENTS, source_notebook
+
+QUIZ_CALL = re.compile(r'check_quiz_answer\("(?P<notebook>[^"]+)", "(?P<question>q\d+)", (?P<variable>q\d+_answer)\)')
+QUESTION_HEADING = re.compile(r"^### Question (?P<number>\d+) \((?P<difficulty>easy|medium|hard), 1 point\)", re.M)
+
+
+def quiz_cells(assignment: str) -> dict[str, str]:
+    """Return {question: difficulty from its heading} for every question in a source notebook."""
+    notebook = nbformat.read(source_notebook(assignment), as_version=4)
+    headings = {}
+    calls = set()
+    for cell in notebook.cells:
+        for match in QUESTION_HEADING.finditer(cell.source):
+            headings[f"q{match['number']}"] = match["difficulty"]
+        for match in QUIZ_CALL.finditer(cell.source):
+            assert match["notebook"] == assignment, f"{assignment}: a quiz cell names {match['notebook']}"
+            assert match["variable"] == f"{match['question']}_answer"
+            calls.add(match["question"])
+    assert set(headings) == calls, f"{assignment}: questions {sorted(headings)} but graded cells {sorted(calls)}"
+    return headings
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_question_has_key_entry(assignment):
+    headings = quiz_cells(assignment)
+    key = quiz.load_quiz_key()[assignment]
+    assert sorted(headings) == ["q1", "q2", "q3", "q4", "q5"], f"{assignment} must have five questions"
+    assert set(key) == set(headings), f"{assignment}: key has {sorted(key)}, notebook has {sorted(headings)}"
+    for question, difficulty in headings.items():
+        assert key[question]["difficulty"] == difficulty, f"{assignment} {question}: heading says {difficulty}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_difficulties_span_easy_to_hard(assignment):
+    difficulties = {entry["difficulty"] for entry in quiz.load_quiz_key()[assignment].values()}
+    assert difficulties == {"easy", "medium", "hard"}
+
+
+def test_key_has_no_extra_notebooks():
+    assert set(quiz.load_quiz_key()) == set(ASSIGNMENTS)
+
+
+def test_right_answer_prints_explanation(capsys):
+    entry = quiz.load_quiz_key()["02-create-access-token"]["q5"]
+    quiz.check_quiz_answer("02-create-access-token", "q5", entry["answer"])
+    output = capsys.readouterr().out
+    assert "Question 5 (hard): correct." in output
+    assert entry["explanation"] in output
+
+
+@pytest.mark.parametrize("letter", ["a", "b", "c"])
+def test_wrong_answer_shows_hint_and_mistake(letter):
+    with pytest.raises(AssertionError) as failure:
+        quiz.check_quiz_answer("02-create-access-token", "q5", letter)
+    entry = quiz.load_quiz_key()["02-create-access-token"]["q5"]
+    message = str(failure.value)
+    assert f"{letter!r} is not the right answer" in message
+    assert entry["hint"] in message
+    assert entry["mistake"] in message
+
+
+@pytest.mark.parametrize("answer", ["B", " b", "e", None, 2, ""])
+def test_invalid_answer_rejected(answer):
+    with pytest.raises(AssertionError, match="expected one of the lowercase letters a, b, c, d"):
+        quiz.check_quiz_answer("02-create-access-token", "q1", answer)
+
+
+def test_incomplete_key_rejected(tmp_path):
+    path = tmp_path / "key.toml"
+    path.write_text('["01-x".q1]\ndifficulty = "easy"\nanswer = "e"\nhint = "h"\nexplanation = "x"\nmistake = "m"\n')
+    with pytest.raises(ValueError, match="answer 'e' is not one of"):
+        quiz.load_quiz_key(path)
+    path.write_text('["01-x".q1]\ndifficulty = "easy"\nanswer = "a"\n')
+    with pytest.raises(ValueError, match="missing hint, explanation, mistake"):
+        quiz.load_quiz_key(path)

@@ -1,0 +1,61 @@
+"""The instructor's path with real nbgrader: generate, submit, autograde, feedback, export."""
+
+import csv
+
+import pytest
+
+from autograder import round_trip
+
+REQUIRED_STUDENTS = {
+    "01-jwt-anatomy": {"reference-solution", "blank"},
+    "02-create-access-token": {
+        "reference-solution", "blank", "naive-local-time", "mutates-data", "exp-as-string", "infinite-loop",
+    },
+}
+SAMPLES = [
+    (assignment, student)
+    for assignment in round_trip.sample_assignments()
+    for student in round_trip.load_samples(assignment)
+]
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    course_root = tmp_path_factory.mktemp("course")
+    results = round_trip.run_round_trip(course_root, round_trip.sample_assignments())
+    return course_root, {(assignment, result.student): result for assignment, students in results.items() for result in students}
+
+
+def test_samples_cover_required_mistakes():
+    for assignment, students in REQUIRED_STUDENTS.items():
+        missing = students - set(round_trip.load_samples(assignment))
+        assert not missing, f"{assignment} lacks sample students {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("assignment", "student"), SAMPLES, ids=[f"{a[:2]}-{s}" for a, s in SAMPLES])
+def test_sample_scores_expected_points(graded_course, assignment, student):
+    result = graded_course[1][(assignment, student)]
+    assert result.score == result.expected_score, f"{student}: scored {result.score}, expected {result.expected_score}"
+    assert result.missing_feedback == [], f"{student}: feedback {result.feedback_path} lacks {result.missing_feedback}"
+
+
+@pytest.mark.parametrize("assignment", round_trip.sample_assignments())
+def test_reference_scores_full_marks(graded_course, assignment):
+    result = graded_course[1][(assignment, "reference-solution")]
+    assert result.max_score > 0
+    assert result.score == result.max_score
+
+
+def test_grades_csv_lists_every_submission(graded_course):
+    course_root, results = graded_course
+    with (course_root / "grades.csv").open(newline="") as file:
+        rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(file)}
+    for (assignment, student), result in results.items():
+        row = rows.get((assignment, student))
+        assert row is not None, f"grades.csv has no row for {student} on {assignment}"
+        assert float(row["raw_score"]) == result.score, f"{student}: CSV {row['raw_score']} vs gradebook {result.score}"
+
+
+def test_feedback_written_for_every_submission(graded_course):
+    for (assignment, student), result in graded_course[1].items():
+        assert result.feedback_path.exists(), f"no feedback for {student} on {assignment}"
