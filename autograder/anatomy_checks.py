@@ -53,10 +53,11 @@ def assert_base64url_encode(base64url_encode: Callable, inputs: tuple[bytes, ...
         assert not isinstance(value, bytes), f"{call}: expected a str, got bytes {value!r}. Add .decode('ascii')."
         assert isinstance(value, str), f"{call}: expected a str, got {type(value).__name__} {value!r}."
         assert "=" not in value, f"{call}: expected {expected!r}, got {value!r}. base64url drops the '=' padding."
-        assert "+" not in value and "/" not in value, (
-            f"{call}: expected {expected!r}, got {value!r}. "
-            "That is the standard base64 alphabet: base64url uses '-' and '_' in place of '+' and '/'."
-        )
+        for character in "+/":
+            assert character not in value, (
+                f"{call}: expected {expected!r}, got {value!r}. "
+                "That is the standard base64 alphabet: base64url uses '-' and '_' in place of '+' and '/'."
+            )
         assert value == expected, f"{call}: expected {expected!r}, got {value!r}."
 
 

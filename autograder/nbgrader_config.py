@@ -25,8 +25,10 @@ c.Execute.timeout = 30
 # would wait for a manual grade; nbgrader puts it back from the gradebook and grades it.
 c.OverwriteCells.add_missing_cells = True
 
-# Report a syntax error in an answer cell where it is, not as a NameError in the tests below it.
-c.Validator.validate_all = True
+# NOTE: Validator.validate_all stays off. It would report a syntax error in an answer cell where
+# it is, but nbgrader 0.9.6 then also counts every example cell tagged raises-exception as a
+# failure, so a fully solved notebook would never validate. A syntax error shows up as a
+# NameError in the test cells below it instead.
 
 # JupyterLab's nbgrader panels need an existing exchange folder. JWT_COURSE_EXCHANGE points
 # a class at a shared one; by default the course keeps its own beside the repository files.

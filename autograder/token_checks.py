@@ -1,6 +1,6 @@
 """Checks for `expiry_time` and `create_access_token`, each compared with the reference.
 
-Hidden test cells call one check each; a failed check raises AssertionError with a message
+Each hidden test cell calls one check. A failed check raises AssertionError with a message
 that names the input, the expected and actual result, and the likely mistake.
 """
 
