@@ -40,9 +40,12 @@ def diagnose_expiry(actual: float, expected: float, expires_delta: timedelta | N
         return None
 
     now = time.time()
+    # Both lifetimes derive from the intended delta, so the message reads "+ 15 min", not the
+    # "+ 14 min 59 s" that the milliseconds since the call would give.
+    expected_lifetime = (ACCESS_TOKEN_EXPIRE if expires_delta is None else expires_delta).total_seconds()
     summary = (
-        f"with {describe_delta(expires_delta)} the expiry should be now {format_duration(expected - now)}, "
-        f"but it is now {format_duration(actual - now)}."
+        f"with {describe_delta(expires_delta)} the expiry should be now {format_duration(expected_lifetime)}, "
+        f"but it is now {format_duration(expected_lifetime + difference)}."
     )
     offset = utc_offset_seconds()
     if abs(difference - offset) <= EXP_TOLERANCE_SECONDS:
@@ -75,8 +78,8 @@ def naive_datetime_message(value: datetime, expected: float) -> str:
         )
     if abs(as_utc - expected - offset) <= EXP_TOLERANCE_SECONDS:
         return (
-            f"got the naive datetime {value!r}, which is local time: under this UTC{format_duration(offset)} "
-            "clock it is off by the UTC offset once a library reads it as UTC. Use datetime.now(timezone.utc)."
+            f"got the naive datetime {value!r}, which is local time: on this clock (UTC offset {format_duration(offset)}) "
+            "it is off by that offset once a library reads it as UTC. Use datetime.now(timezone.utc)."
         )
     return f"got the naive datetime {value!r}. Return an aware datetime: datetime.now(timezone.utc) + the delta."
 
