@@ -20,9 +20,9 @@ GRADING_TIME_ZONES = {
 
 
 class LearnerCodeError(AssertionError):
-    """Raised when learner code raises, loops or returns something no check can use.
+    """Raised when learner code raises, runs past the time limit, or is not a function.
 
-    It subclasses AssertionError so that nbgrader shows it as a failed test, not a crash.
+    It subclasses AssertionError, so code that expects a failed check catches it with the others.
     """
 
 
@@ -34,7 +34,7 @@ def local_time_zone(posix_tz: str) -> Iterator[None]:
     time.tzset()
     try:
         if time.localtime().tm_gmtoff == 0:
-            raise RuntimeError(f"TZ={posix_tz!r} did not change the local UTC offset; grading needs a non-UTC zone")
+            raise RuntimeError(f"TZ={posix_tz!r} did not change the local UTC offset. Grading needs a non-UTC zone.")
         yield
     finally:
         if previous is None:

@@ -16,13 +16,14 @@ c.CourseDirectory.course_id = "jwt-fastapi"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 
-# The longest cell in the course runs in well under a second; 30 s leaves room for a slow machine
-# while an infinite loop costs each cell that calls it 30 s. The checks stop learner functions
-# after 5 s on their own, so only visible test cells that call a looping function pay this.
+# The longest cell in the course runs in well under a second, so 30 s leaves room for a slow
+# machine. A looping learner function costs each ordinary cell that calls it, such as a "Try it"
+# cell, the full 30 s. Test cells pay 5 s at most, because the hidden checks run first and stop
+# learner functions after 5 s.
 c.Execute.timeout = 30
 
-# A learner who deletes a test cell would otherwise score 0 on it with no error and the cell
-# would wait for a manual grade; nbgrader puts it back from the gradebook and grades it.
+# Without this, a deleted test cell scores 0 with no error and waits for a manual grade.
+# With it, nbgrader puts the cell back from the gradebook and grades it.
 c.OverwriteCells.add_missing_cells = True
 
 # NOTE: Validator.validate_all stays off. It would report a syntax error in an answer cell where
