@@ -5,6 +5,9 @@ BIN := $(abspath $(VENV))/bin
 LAB_PORT ?= 8888
 # nbgrader runs alembic from PATH when it creates a gradebook, so the virtual environment comes first.
 export PATH := $(BIN):$(PATH)
+# Importing the reference modules would otherwise write solutions/__pycache__, which nbgrader's
+# formgrader lists as an assignment.
+export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: lab test grading-demo browser
 
@@ -18,11 +21,14 @@ test: $(VENV)/.installed browser
 grading-demo: $(VENV)/.installed
 	$(BIN)/python -m autograder.round_trip build/grading-demo
 
+# nbgrader lists every folder in solutions/ as an assignment, so the install removes the egg-info
+# that the editable install leaves there; imports only need the dist-info it writes into .venv.
 $(VENV)/.installed: requirements.txt pyproject.toml autograder/jupyterlab-overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -rf solutions/*.egg-info
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp autograder/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@

@@ -9,6 +9,8 @@ from autograder import quiz
 from conftest import ASSIGNMENTS, source_notebook
 
 QUIZ_CALL = re.compile(r'check_quiz_answer\("(?P<notebook>[^"]+)", "(?P<question>q\d+)", (?P<variable>q\d+_answer)\)')
+# Every notebook has a five-question quiz, except the final test, which has ten.
+QUESTION_COUNTS = {"08-test-the-pattern": 10}
 QUESTION_HEADING = re.compile(r"^### Question (?P<number>\d+) \((?P<difficulty>easy|medium|hard), 1 point\)", re.M)
 
 
@@ -32,7 +34,8 @@ def quiz_cells(assignment: str) -> dict[str, str]:
 def test_every_question_has_key_entry(assignment):
     headings = quiz_cells(assignment)
     key = quiz.load_quiz_key()[assignment]
-    assert sorted(headings) == ["q1", "q2", "q3", "q4", "q5"], f"{assignment} must have five questions"
+    count = QUESTION_COUNTS.get(assignment, 5)
+    assert sorted(headings, key=lambda q: int(q[1:])) == [f"q{n}" for n in range(1, count + 1)], f"{assignment} must have {count} questions"
     assert set(key) == set(headings), f"{assignment}: key has {sorted(key)}, notebook has {sorted(headings)}"
     for question, difficulty in headings.items():
         assert key[question]["difficulty"] == difficulty, f"{assignment} {question}: heading says {difficulty}"

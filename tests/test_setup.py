@@ -59,3 +59,12 @@ def test_lab_settings_turn_off_news():
     overrides = (REPO_ROOT / "autograder" / "jupyterlab-overrides.json").read_text()
     assert '"fetchNews": "false"' in overrides
     assert '"checkForUpdates": false' in overrides
+
+
+def test_solutions_holds_only_assignment_folders():
+    # nbgrader's formgrader shows every folder in the source directory as an assignment.
+    folders = sorted(path.name for path in (REPO_ROOT / "solutions").iterdir() if path.is_dir())
+    # NOTE: Python run without PYTHONDONTWRITEBYTECODE (the Makefile sets it) writes
+    # solutions/__pycache__ when a grading kernel imports a reference module; formgrader then lists it.
+    strays = [name for name in folders if not name[:2].isdigit() and name != "__pycache__"]
+    assert strays == [], f"solutions/ should hold only assignment folders and files, found {strays}"
