@@ -5,11 +5,31 @@ import csv
 import pytest
 
 from autograder import round_trip
+from conftest import ASSIGNMENTS
 
 REQUIRED_STUDENTS = {
     "01-jwt-anatomy": {"reference-solution", "blank"},
     "02-create-access-token": {
         "reference-solution", "blank", "naive-local-time", "mutates-data", "exp-as-string", "infinite-loop",
+    },
+    "03-time-and-claims": {
+        "reference-solution", "blank", "ignores-injected-clock", "naive-local-time", "accepts-integer-sub",
+    },
+    "04-verifying-tokens": {
+        "reference-solution", "blank", "no-exp-required", "catches-only-expired", "returns-claims",
+    },
+    "05-python-jose-and-pyjwt": {
+        "reference-solution", "blank", "catches-jose-error", "missing-algorithms", "mutates-data",
+    },
+    "06-login-with-fastapi": {
+        "reference-solution", "blank", "reveals-unknown-user", "no-www-authenticate", "expired-token-500",
+    },
+    "07-production-hardening": {
+        "reference-solution", "blank", "ignores-previous-key", "accepts-short-key", "retired-key-accepted",
+    },
+    "08-test-the-pattern": {
+        "reference-solution", "blank", "naive-local-time", "no-algorithms-list", "catches-only-expired",
+        "missing-www-authenticate", "quiz-from-old-tutorials",
     },
 }
 SAMPLES = [
@@ -24,6 +44,16 @@ def graded_course(tmp_path_factory):
     course_root = tmp_path_factory.mktemp("course")
     results = round_trip.run_round_trip(course_root, round_trip.sample_assignments())
     return course_root, {(assignment, result.student): result for assignment, students in results.items() for result in students}
+
+
+def test_every_notebook_has_sample_students():
+    assert set(round_trip.sample_assignments()) == set(ASSIGNMENTS), "every notebook needs sample students"
+    assert set(REQUIRED_STUDENTS) == set(ASSIGNMENTS), "every notebook needs required mistakes listed here"
+    for assignment in ASSIGNMENTS:
+        students = set(round_trip.load_samples(assignment))
+        wrong = students - {"reference-solution", "blank"}
+        assert {"reference-solution", "blank"} <= students, f"{assignment} lacks a correct or a blank sample"
+        assert wrong, f"{assignment} has no sample with a typical mistake"
 
 
 def test_samples_cover_required_mistakes():
