@@ -9,13 +9,13 @@ export PATH := $(BIN):$(PATH)
 # formgrader lists as an assignment.
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: lab test grading-demo browser
+.PHONY: lab test grading-demo browser postgresql
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser \
 		--ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser postgresql
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 grading-demo: $(VENV)/.installed
@@ -38,3 +38,9 @@ browser:
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 		else echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium'." >&2; exit 1; fi; }
+
+# The gradebook tests start a real PostgreSQL server of their own from Debian's postgresql binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		else echo "The gradebook tests need Debian's postgresql: run 'sudo apt-get install postgresql'." >&2; exit 1; fi; }

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["postgres_server"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(path.name for path in (REPO_ROOT / "solutions").iterdir() if path.is_dir() and path.name[:2].isdigit())
 
