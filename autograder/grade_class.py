@@ -23,6 +23,7 @@ gradebook import and an HTML class report. Each submission's nbgrader log is wri
 """
 
 import argparse
+import fcntl
 import hashlib
 import logging
 import multiprocessing
@@ -46,10 +47,11 @@ PROGRESS_REFRESH_SECONDS = 1
 EXIT_SOME_NOT_GRADED = 2
 EXIT_INTERRUPTED = 130
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
-# Grading workers set this to "1", so they and their kernels can tell that they grade (self_check does).
+# Grading workers set this environment variable to "1", and the kernels they start inherit it.
+# check_notebook in autograder/self_check.py reads it to skip a self-check during grading.
 GRADING_VARIABLE = "JWT_COURSE_GRADING"
-# nbgrader 0.9.6 ends a failed conversion with an exception whose message only ends in these words;
-# the traceback that names the failure is in its log above.
+# nbgrader 0.9.6 ends a failed conversion with a generic exception whose message ends in these words.
+# The traceback that names the failure is in the log lines before it.
 NBGRADER_SEE_ABOVE = "for details on the specific errors on the above failures"
 EXCEPTION_LINE = re.compile(r"^\s*[\w.]*(?:Error|Exception): ")
 
@@ -151,8 +153,33 @@ def make_api(course_root: Path, db_url: str):
 _worker_apis: dict[tuple[Path, str], object] = {}
 
 
-def start_worker(stderr_path: Path) -> None:
-    """Leave Ctrl-C to the parent process, and send the worker's and its kernels' stderr to a file.
+# Open lock files stay referenced here, because closing one would release its lock.
+_held_locks: list = []
+
+
+def take_run_lock(lock_path: Path, shared: bool) -> None:
+    """Hold the run lock until this process ends: exclusive for a new run, shared for its workers.
+
+    A run takes the lock exclusively, so a second run on the same assignment waits, then shares it
+    with its workers. Workers left over from a killed run keep their shared lock while they finish
+    their submission, so a rerun started at once waits for them instead of grading it twice.
+    """
+    lock_file = lock_path.open("a")
+    _held_locks.append(lock_file)
+    if shared:
+        fcntl.flock(lock_file, fcntl.LOCK_SH)
+        return
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"Waiting for another grading run of this assignment, or its workers, to finish ({lock_path}).", file=sys.stderr)
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    fcntl.flock(lock_file, fcntl.LOCK_SH)
+
+
+def start_worker(stderr_path: Path, lock_path: Path) -> None:
+    """Prepare a worker: leave Ctrl-C to the parent, share the run lock, mark the process and its
+    kernels as grading (GRADING_VARIABLE), and send their stderr to a file.
 
     Every kernel that nbgrader starts prints ipykernel's warning about TCP without encryption to the
     stderr it inherits, which would bury the progress bar; the file keeps it and any crash message.
@@ -290,7 +317,7 @@ class ProgressBar:
         bar = "#" * filled + "." * (PROGRESS_BAR_WIDTH - filled)
         eta = format_duration(elapsed / self.done * (self.total - self.done)) if self.done else "?"
         return (
-            f"[{bar}] {self.done}/{self.total} graded, {self.failed} not graded, "
+            f"[{bar}] {self.done}/{self.total} done: {self.done - self.failed} graded, {self.failed} not graded, "
             f"{format_duration(elapsed)} elapsed, ETA {eta}"
         )
 
@@ -324,14 +351,14 @@ def describe_result(result: GradingResult) -> str:
     return f"NOT GRADED {result.student}: {result.error} (log: {result.log_path})"
 
 
-def run_pool(jobs: list[GradingJob], workers: int, stderr_path: Path) -> list[GradingResult]:
+def run_pool(jobs: list[GradingJob], workers: int, stderr_path: Path, lock_path: Path) -> list[GradingResult]:
     """Grade the jobs in a pool of worker processes, showing progress; Ctrl-C stops the pool."""
     results = []
     progress = ProgressBar(len(jobs))
     progress.start()
     # spawn gives every worker a fresh interpreter, so no gradebook connection crosses a fork.
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=start_worker, initargs=(stderr_path,))
+    pool = context.Pool(workers, initializer=start_worker, initargs=(stderr_path, lock_path))
     try:
         pending = pool.imap_unordered(grade_submission, jobs)
         while len(results) < len(jobs):
@@ -467,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     db_url = arguments.db_url or default_db_url(course_root)
     run_log = configure_logging(course_root, assignment)
 
+    lock_path = log_folder(course_root, assignment).with_suffix(".lock")
+    take_run_lock(lock_path, shared=False)
     if arguments.zip:
         take_in_zip(arguments.zip.resolve(), course_root, assignment)
     students = select_students(course_root, assignment, arguments.student)
@@ -485,9 +514,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     log.info("run started: %d to grade, %d unchanged, %d workers, gradebook %s", len(jobs), len(unchanged), workers, db_url)
     try:
-        stderr_path = log_folder(course_root, assignment) / "workers-stderr.log"
+        stderr_path = log_folder(course_root, assignment).with_name(f"{assignment}-workers-stderr.log")
         stderr_path.parent.mkdir(parents=True, exist_ok=True)
-        results = run_pool(jobs, workers, stderr_path) if jobs else []
+        results = run_pool(jobs, workers, stderr_path, lock_path) if jobs else []
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
