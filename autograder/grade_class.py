@@ -186,6 +186,7 @@ def start_worker(stderr_path: Path, lock_path: Path) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ[GRADING_VARIABLE] = "1"
+    take_run_lock(lock_path, shared=True)
     stderr_file = stderr_path.open("a")
     os.dup2(stderr_file.fileno(), sys.stderr.fileno())
 
