@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.quiz import EXPLANATIONS_VARIABLE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = REPO_ROOT / "autograder" / "nbgrader_config.py"
 FINGERPRINT_FILE = ".grading-fingerprint"
@@ -490,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     # nbgrader's Gradebook runs `alembic` from PATH when it creates a gradebook, here and in the
     # workers, so the interpreter's folder goes first even when the environment is not activated.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    # Grading kernels inherit the environment, and with this variable set the quiz checks would put
+    # the key's hints and explanations into the feedback that learners get before the deadline.
+    os.environ.pop(EXPLANATIONS_VARIABLE, None)
     course_root = arguments.course_root.resolve()
     assignment = arguments.assignment
     db_url = arguments.db_url or default_db_url(course_root)

@@ -7,6 +7,11 @@ learner notebooks in notebooks/ are nbgrader's release folder, generated from so
 import os
 from pathlib import Path
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec
+
+from autograder.feedback import OverwriteReleasedCells, PrepareLearnerFeedback
+
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
 c = get_config()  # noqa: F821 (traitlets defines get_config while it loads this file)
@@ -25,6 +30,19 @@ c.Execute.timeout = 30
 # Without this, a deleted test cell scores 0 with no error and waits for a manual grade.
 # With it, nbgrader puts the cell back from the gradebook and grades it.
 c.OverwriteCells.add_missing_cells = True
+
+# nbgrader 0.9.6's OverwriteCells compares each locked cell with its source cell, hidden tests
+# included, so it warns that the checksum changed for every untouched test cell with hidden
+# tests. This is nbgrader's default list with OverwriteCells replaced by a subclass that first
+# compares the cell with its released form. An edited locked cell is still reported and restored.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteReleasedCells, CheckCellMetadata,
+]
+
+# Feedback reaches learners before the deadline. nbgrader's default feedback shows the hidden
+# tests and full tracebacks, which quote hidden test lines. PrepareLearnerFeedback removes both
+# and lists every check with its points and message at the top.
+c.GenerateFeedback.preprocessors = [GetGrades, PrepareLearnerFeedback, CSSHTMLHeaderPreprocessor]
 
 # NOTE: Validator.validate_all stays off. It would report a syntax error in an answer cell where
 # it is, but nbgrader 0.9.6 then also counts every example cell tagged raises-exception as a

@@ -2,8 +2,14 @@
 
 Hidden test cells call `check_quiz_answer`; the key never appears in a notebook, so neither
 a learner copy nor the checksums nbgrader stores in it can reveal an answer.
+
+Grading output reaches a class before its deadline, so by default a check only reports whether
+an answer is right. The instructor releases the explanations later with
+`python -m autograder.explanations`. Self-study learners set JWT_COURSE_QUIZ_EXPLANATIONS=1 to
+see the hint, the common mistake and the explanation at once.
 """
 
+import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -12,6 +18,9 @@ QUIZ_KEY_PATH = Path(__file__).resolve().parent.parent / "solutions" / "quiz_key
 CHOICES = ("a", "b", "c", "d")
 DIFFICULTIES = ("easy", "medium", "hard")
 QUESTION_FIELDS = ("difficulty", "answer", "hint", "explanation", "mistake")
+# NOTE: the grading kernel inherits the environment of `nbgrader autograde`, so an instructor
+# who grades with this variable set to 1 puts the explanations into the graded feedback.
+EXPLANATIONS_VARIABLE = "JWT_COURSE_QUIZ_EXPLANATIONS"
 
 
 @cache
@@ -32,17 +41,33 @@ def load_quiz_key(path: Path = QUIZ_KEY_PATH) -> dict:
     return key
 
 
+def explanations_enabled() -> bool:
+    """Return True when EXPLANATIONS_VARIABLE is set to 1 (self-study mode)."""
+    return os.environ.get(EXPLANATIONS_VARIABLE) == "1"
+
+
 def check_quiz_answer(notebook: str, question: str, answer: object) -> None:
-    """Pass and print the explanation for the right answer; fail with hint and common mistake otherwise."""
+    """Print "correct" for the right answer, or raise AssertionError saying it is not the right answer.
+
+    In self-study mode a right answer also prints the explanation, and a wrong one fails with
+    the hint, the common mistake and the explanation.
+    """
     entry = load_quiz_key()[notebook][question]
     label = f"Question {question.lstrip('q')} ({entry['difficulty']})"
     if answer not in CHOICES:
         raise AssertionError(f"{label}: expected one of the lowercase letters {', '.join(CHOICES)} as a str, got {answer!r}.")
     if answer != entry["answer"]:
-        raise AssertionError(
-            f"{label}: {answer!r} is not the right answer.\n"
-            f"Hint: {entry['hint']}\n"
-            f"Common mistake: {entry['mistake']}\n"
-            f"Explanation: {entry['explanation']}"
+        raise AssertionError(f"{label}: {answer!r} is not the right answer.\n{describe_wrong_answer(entry)}")
+    print(f"{label}: correct.")
+    if explanations_enabled():
+        print(f"Explanation: {entry['explanation']}")
+
+
+def describe_wrong_answer(entry: dict) -> str:
+    """Return the hint, common mistake and explanation in self-study mode, else where they come later."""
+    if not explanations_enabled():
+        return (
+            "Your instructor releases the right answer and its explanation after the deadline. "
+            f"In self-study, set {EXPLANATIONS_VARIABLE}=1 to see them at once."
         )
-    print(f"{label}: correct.\nExplanation: {entry['explanation']}")
+    return f"Hint: {entry['hint']}\nCommon mistake: {entry['mistake']}\nExplanation: {entry['explanation']}"

@@ -51,7 +51,10 @@ def test_key_has_no_extra_notebooks():
     assert set(quiz.load_quiz_key()) == set(ASSIGNMENTS)
 
 
-def test_right_answer_prints_explanation(capsys):
+# Graded feedback hides the explanations, which tests/test_feedback.py checks.
+# These tests cover self-study mode, where the variable is set to 1.
+def test_self_study_right_answer_explains(capsys, monkeypatch):
+    monkeypatch.setenv(quiz.EXPLANATIONS_VARIABLE, "1")
     entry = quiz.load_quiz_key()["02-create-access-token"]["q5"]
     quiz.check_quiz_answer("02-create-access-token", "q5", entry["answer"])
     output = capsys.readouterr().out
@@ -60,7 +63,8 @@ def test_right_answer_prints_explanation(capsys):
 
 
 @pytest.mark.parametrize("letter", ["a", "b", "c"])
-def test_wrong_answer_shows_hint_and_mistake(letter):
+def test_self_study_wrong_answer_hints(letter, monkeypatch):
+    monkeypatch.setenv(quiz.EXPLANATIONS_VARIABLE, "1")
     with pytest.raises(AssertionError) as failure:
         quiz.check_quiz_answer("02-create-access-token", "q5", letter)
     entry = quiz.load_quiz_key()["02-create-access-token"]["q5"]
@@ -68,6 +72,7 @@ def test_wrong_answer_shows_hint_and_mistake(letter):
     assert f"{letter!r} is not the right answer" in message
     assert entry["hint"] in message
     assert entry["mistake"] in message
+    assert entry["explanation"] in message
 
 
 @pytest.mark.parametrize("answer", ["B", " b", "e", None, 2, ""])
