@@ -1,4 +1,4 @@
-"""The instructor's path with real nbgrader: generate, submit, autograde, feedback, export."""
+"""The instructor's path with real nbgrader: generate, submit, autograde, feedback, explanations, export."""
 
 import csv
 
@@ -67,6 +67,8 @@ def test_sample_scores_expected_points(graded_course, assignment, student):
     result = graded_course[1][(assignment, student)]
     assert result.score == result.expected_score, f"{student}: scored {result.score}, expected {result.expected_score}"
     assert result.missing_feedback == [], f"{student}: feedback {result.feedback_path} lacks {result.missing_feedback}"
+    assert result.missing_explanations == [], f"{student}: {result.explanations_path} lacks {result.missing_explanations}"
+    assert result.leaks == [], f"{student}: feedback {result.feedback_path} shows hidden test code or quiz key text {result.leaks}"
 
 
 @pytest.mark.parametrize("assignment", round_trip.sample_assignments())
@@ -89,3 +91,4 @@ def test_grades_csv_lists_every_submission(graded_course):
 def test_feedback_written_for_every_submission(graded_course):
     for (assignment, student), result in graded_course[1].items():
         assert result.feedback_path.exists(), f"no feedback for {student} on {assignment}"
+        assert result.explanations_path.exists(), f"no quiz explanations page for {student} on {assignment}"
