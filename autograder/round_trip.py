@@ -4,11 +4,12 @@
 
 For each assignment it copies the source notebook from solutions/ into a fresh course folder,
 runs `nbgrader generate_assignment`, fills in learner copies as the students described in
-autograder/sample_submissions/<assignment>.toml would, and runs `nbgrader autograde`,
-`nbgrader generate_feedback`, the quiz explanations step (`python -m autograder.explanations`)
-and `nbgrader export`. It then compares every student's score, feedback and explanations page
-with what the sample file expects, and checks that no feedback shows hidden test code or quiz
-key text. It prints a table and exits 1 on a mismatch.
+autograder/sample_submissions/<assignment>.toml would, and grades them with the class grading
+command (`python -m autograder.grade_class`: nbgrader's autograde and generate_feedback in
+parallel, and the class report), then runs the quiz explanations step
+(`python -m autograder.explanations`) and `nbgrader export`. It then compares every student's
+score, feedback and explanations page with what the sample file expects, and checks that no
+feedback shows hidden test code or quiz key text. It prints a table and exits 1 on a mismatch.
 """
 
 import argparse
@@ -125,6 +126,14 @@ def submit_samples(course_root: Path, assignment: str, samples: dict[str, dict])
         (folder / "timestamp.txt").write_text(SUBMISSION_TIMESTAMP)
 
 
+def run_grade_class(course_root: Path, assignment: str) -> None:
+    """Autograde every sample and write feedback and reports with the class grading command."""
+    arguments = ["-m", "autograder.grade_class", assignment, f"--course-root={course_root}"]
+    print("$ python", " ".join(arguments), flush=True)
+    # The command drops JWT_COURSE_QUIZ_EXPLANATIONS itself before it starts grading kernels.
+    subprocess.run([sys.executable, *arguments], cwd=REPO_ROOT, check=True)
+
+
 def run_explanations(course_root: Path, assignment: str) -> None:
     """Run the quiz explanations step, as the instructor does after the deadline."""
     arguments = ["-m", "autograder.explanations", assignment, f"--course-root={course_root}"]
@@ -199,13 +208,12 @@ def read_text(path: Path) -> str:
 
 
 def grade_assignment(course_root: Path, assignment: str) -> list[StudentResult]:
-    """Run generate_assignment, submit the samples, autograde, write feedback and explanations, return the results."""
+    """Run generate_assignment, submit the samples, grade them, write explanations, return the results."""
     shutil.copytree(SOURCE_ROOT / assignment, course_root / "solutions" / assignment)
     samples = load_samples(assignment)
     run_nbgrader(course_root, "generate_assignment", assignment)
     submit_samples(course_root, assignment, samples)
-    run_nbgrader(course_root, "autograde", assignment)
-    run_nbgrader(course_root, "generate_feedback", assignment)
+    run_grade_class(course_root, assignment)
     run_explanations(course_root, assignment)
     return collect_results(course_root, assignment, samples)
 
