@@ -49,11 +49,18 @@ def explanations_enabled() -> bool:
 def check_quiz_answer(notebook: str, question: str, answer: object) -> None:
     """Print "correct" for the right answer, or raise AssertionError saying it is not the right answer.
 
+    Hidden test cells pass `globals().get("qN_answer")`, so None means the learner never set it.
+
     In self-study mode a right answer also prints the explanation, and a wrong one fails with
     the hint, the common mistake and the explanation.
     """
     entry = load_quiz_key()[notebook][question]
     label = f"Question {question.lstrip('q')} ({entry['difficulty']})"
+    if answer is None:
+        raise AssertionError(
+            f"{label}: not answered. Set {question}_answer to one of {', '.join(map(repr, CHOICES))} and run its cell.\n"
+            f"{describe_wrong_answer(entry)}"
+        )
     if answer not in CHOICES:
         raise AssertionError(f"{label}: expected one of the lowercase letters {', '.join(CHOICES)} as a str, got {answer!r}.")
     if answer != entry["answer"]:
@@ -67,7 +74,6 @@ def describe_wrong_answer(entry: dict) -> str:
     """Return the hint, common mistake and explanation in self-study mode, else where they come later."""
     if not explanations_enabled():
         return (
-            "Your instructor releases the right answer and its explanation after the deadline. "
-            f"In self-study, set {EXPLANATIONS_VARIABLE}=1 to see them at once."
+            "Your instructor releases the right answer and its explanation after the deadline."
         )
     return f"Hint: {entry['hint']}\nCommon mistake: {entry['mistake']}\nExplanation: {entry['explanation']}"

@@ -8,7 +8,9 @@ import pytest
 from autograder import quiz
 from conftest import ASSIGNMENTS, source_notebook
 
-QUIZ_CALL = re.compile(r'check_quiz_answer\("(?P<notebook>[^"]+)", "(?P<question>q\d+)", (?P<variable>q\d+_answer)\)')
+QUIZ_CALL = re.compile(
+    r'check_quiz_answer\("(?P<notebook>[^"]+)", "(?P<question>q\d+)", globals\(\)\.get\("(?P<variable>q\d+_answer)"\)\)'
+)
 # Every notebook has a five-question quiz, except the final test, which has ten.
 QUESTION_COUNTS = {"08-test-the-pattern": 10}
 QUESTION_HEADING = re.compile(r"^### Question (?P<number>\d+) \((?P<difficulty>easy|medium|hard), 1 point\)", re.M)
@@ -75,10 +77,25 @@ def test_self_study_wrong_answer_hints(letter, monkeypatch):
     assert entry["explanation"] in message
 
 
-@pytest.mark.parametrize("answer", ["B", " b", "e", None, 2, ""])
+@pytest.mark.parametrize("answer", ["B", " b", "e", 2, ""])
 def test_invalid_answer_rejected(answer):
     with pytest.raises(AssertionError, match="expected one of the lowercase letters a, b, c, d"):
         quiz.check_quiz_answer("02-create-access-token", "q1", answer)
+
+
+def test_unanswered_question_named():
+    with pytest.raises(AssertionError) as failure:
+        quiz.check_quiz_answer("02-create-access-token", "q4", None)
+    message = str(failure.value)
+    assert "Question 4 (medium): not answered. Set q4_answer to one of 'a', 'b', 'c', 'd'" in message
+    assert quiz.load_quiz_key()["02-create-access-token"]["q4"]["hint"] not in message
+
+
+def test_unanswered_question_hinted_in_self_study(monkeypatch):
+    monkeypatch.setenv(quiz.EXPLANATIONS_VARIABLE, "1")
+    with pytest.raises(AssertionError) as failure:
+        quiz.check_quiz_answer("02-create-access-token", "q4", None)
+    assert quiz.load_quiz_key()["02-create-access-token"]["q4"]["hint"] in str(failure.value)
 
 
 def test_incomplete_key_rejected(tmp_path):
