@@ -33,7 +33,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.quiz import EXPLANATIONS_VARIABLE
@@ -49,6 +49,11 @@ PROGRESS_REFRESH_SECONDS = 1
 EXIT_SOME_NOT_GRADED = 2
 EXIT_INTERRUPTED = 130
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+# nbgrader's OverwriteCells logs this for each locked cell it restores; the course's subclass
+# logs it only for cells the learner really changed.
+CHANGED_CELL = re.compile(r"Attribute '\w+' for cell (?P<grade_id>\S+) has changed!")
+# nbgrader's collect copies this file from the exchange, and release_feedback needs it.
+EXCHANGE_SECRET_FILE = "submission_secret.txt"
 # Grading workers set this environment variable to "1", and the kernels they start inherit it.
 # check_notebook in autograder/self_check.py reads it to skip a self-check during grading.
 GRADING_VARIABLE = "JWT_COURSE_GRADING"
@@ -83,6 +88,7 @@ class GradingResult:
     max_score: float | None = None
     error: str = ""
     log_path: Path | None = None
+    changed_cells: list[str] = field(default_factory=list)
 
 
 def default_db_url(course_root: Path) -> str:
@@ -264,10 +270,13 @@ def grade_submission(job: GradingJob) -> GradingResult:
     if failed:
         return GradingResult(job.student, False, time.monotonic() - started, error=summarize_error(failed[0]), log_path=log_path)
     score, max_score = read_score(job.db_url, job.assignment, job.student)
+    changed_cells = sorted(set(CHANGED_CELL.findall(steps[0][1].get("log", ""))))
     # The fingerprint is written last: a submission interrupted before this line is graded again.
     marker = autograded_folder(job.course_root, job.assignment, job.student) / FINGERPRINT_FILE
     marker.write_text(job.fingerprint + "\n")
-    return GradingResult(job.student, True, time.monotonic() - started, score, max_score, log_path=log_path)
+    return GradingResult(
+        job.student, True, time.monotonic() - started, score, max_score, log_path=log_path, changed_cells=changed_cells
+    )
 
 
 def ensure_assignment_in_gradebook(course_root: Path, assignment: str, db_url: str) -> None:
@@ -350,7 +359,10 @@ class ProgressBar:
 
 def describe_result(result: GradingResult) -> str:
     if result.graded:
-        return f"graded {result.student}: {result.score:g} / {result.max_score:g} in {result.seconds:.1f} s"
+        message = f"graded {result.student}: {result.score:g} / {result.max_score:g} in {result.seconds:.1f} s"
+        if result.changed_cells:
+            message += f"; edited locked cells restored before grading: {', '.join(result.changed_cells)}"
+        return message
     return f"NOT GRADED {result.student}: {result.error} (log: {result.log_path})"
 
 
@@ -471,6 +483,29 @@ def configure_logging(course_root: Path, assignment: str) -> Path:
     return path
 
 
+def report_submissions_outside_exchange(course_root: Path, assignment: str, students: list[str]) -> None:
+    """Say which submissions nbgrader's release_feedback cannot return, and what to do instead.
+
+    nbgrader 0.9.6's release_feedback needs the timestamp.txt and submission_secret.txt that
+    `nbgrader collect` brings from the exchange, and stops for the whole class at the first
+    submission without them, such as one taken from an LMS zip or placed by hand.
+    """
+    outside = [
+        student for student in students
+        if not (submission_folder(course_root, assignment, student) / EXCHANGE_SECRET_FILE).exists()
+    ]
+    if not outside:
+        return
+    print(
+        f"\n{count(len(outside), 'submission')} did not come through nbgrader's exchange, so "
+        "`nbgrader release_feedback` cannot return their feedback (it stops at the first one). "
+        f"Send each learner feedback/<student>/{assignment}/*.html through your LMS instead, and run "
+        "release_feedback with --student for the others.",
+        file=sys.stderr,
+    )
+    log.info("submissions without the exchange's %s: %s", EXCHANGE_SECRET_FILE, ", ".join(outside))
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", help="assignment to grade, e.g. 02-create-access-token")
@@ -527,6 +562,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
     not_graded = [result for result in results if not result.graded]
+    report_submissions_outside_exchange(course_root, assignment, students)
+    edited = [result for result in results if result.changed_cells]
+    if edited:
+        print(f"\n{count(len(edited), 'submission')} had edited locked cells, restored before grading:", file=sys.stderr)
+        for result in sorted(edited, key=lambda result: result.student):
+            print(f"  {result.student}: {', '.join(result.changed_cells)}", file=sys.stderr)
     if not arguments.no_reports:
         for name, path in write_reports(course_root, assignment, db_url).items():
             print(f"{name}: {path}")

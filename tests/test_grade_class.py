@@ -397,6 +397,26 @@ def test_student_option_regrades_one(class_copy):
     assert snapshot_files(class_copy, others) == before, "--student regraded other students too"
 
 
+def test_edited_locked_cell_named(class_copy):
+    student = "reference-solution"
+    notebook = nbformat.read(submitted_notebook(class_copy, student), as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_expiry_time_default":
+            cell.source = "assert True"
+    nbformat.write(notebook, submitted_notebook(class_copy, student))
+
+    completed = run_grade_class(class_copy, f"--workers={WORKERS}", "--no-reports")
+    assert completed.returncode == 0, describe_run(completed)
+    assert graded_students(completed.stderr) == [student], describe_run(completed)
+    assert f"{student}: test_expiry_time_default" in completed.stderr, describe_run(completed)
+    assert read_scores(sqlite_url(class_copy))[student] == expected_scores()[student]
+
+
+def test_untouched_cells_not_named(graded_class):
+    _, completed = graded_class
+    assert "edited locked cells" not in completed.stderr, describe_run(completed)
+
+
 # Interrupted runs
 
 
@@ -511,6 +531,7 @@ def test_zip_taken_in_and_graded(tmp_path):
     assert unmatched, f"the unmatched file is not listed:\n{completed.stdout}"
     assert "not one of this assignment's notebooks" in unmatched[0], f"no reason given: {unmatched[0]}"
     assert sorted(graded_students(completed.stderr)) == ["4182", "5120"], describe_run(completed)
+    assert "2 submissions did not come through nbgrader's exchange" in completed.stderr, describe_run(completed)
     scores = read_scores(sqlite_url(course_root))
     expected = expected_scores()
     assert scores == {"4182": expected["reference-solution"], "5120": expected["quiz-from-old-tutorials"]}
