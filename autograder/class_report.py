@@ -66,6 +66,8 @@ MAX_BARS = 25
 MAX_MISTAKE_ROWS = 30
 LMS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 NO_OUTPUT_MESSAGE = "(no error output in the autograded notebook)"
+# The stub's NotImplementedError and an unset quiz answer mean "not attempted", not a mistake.
+NOT_ATTEMPTED = re.compile(r"NotImplementedError|: not answered\.")
 
 # Rewrites that make the same mistake read the same for every student, applied in this order:
 # JWTs (a JSON header always encodes to "eyJ"), datetime reprs, ISO 8601 times, clock times,
@@ -342,7 +344,7 @@ def common_mistakes(results: ClassResults) -> list[Mistake]:
     check_order = {(rate.notebook, rate.grade_id): index for index, rate in enumerate(check_rates(results))}
     for submission in results.autograded:
         for check in submission.checks:
-            if check.passed:
+            if check.passed or is_not_attempted(check.message):
                 continue
             pattern = normalise_message(check.short_message) or NO_OUTPUT_MESSAGE
             key = (check.notebook, check.grade_id, pattern)
@@ -353,6 +355,11 @@ def common_mistakes(results: ClassResults) -> list[Mistake]:
         return -mistake.count, check_order[(mistake.notebook, mistake.grade_id)], mistake.pattern
 
     return sorted(mistakes.values(), key=sort_key)
+
+
+def is_not_attempted(message: str) -> bool:
+    """Tell whether a failure only means the learner left the exercise or question unanswered."""
+    return bool(NOT_ATTEMPTED.search(message))
 
 
 def normalise_message(text: str) -> str:
@@ -399,6 +406,7 @@ def write_class_report(results: ClassResults, path: Path, pass_fraction: float =
         "<h2>Quiz questions</h2>",
         render_rate_table([rate for rate in rates if rate.is_quiz], results.notebook_count > 1),
         "<h2>Most common mistakes</h2>",
+        "<p>Exercises and quiz questions left unanswered are not counted as mistakes; the pass rates above include them.</p>",
         render_mistakes(common_mistakes(results), results.notebook_count > 1),
     ]
     if results.not_autograded:

@@ -432,7 +432,10 @@ def render_overview(checks: list[NotebookCheck]) -> list[str]:
     counted = [check for check in checks if check.status in (GRADED, NOT_STARTED)]
     total = sum(check.score for check in counted)
     max_total = sum(check.max_score for check in counted)
-    lines.append(f"  Total: {format_score(total, max_total)} points in {len(counted)} of {grade_class.count(len(checks), 'notebook')}")
+    started = sum(check.status == GRADED for check in checks)
+    lines.append(
+        f"  Total: {format_score(total, max_total)} points; {started} of {grade_class.count(len(checks), 'notebook')} started"
+    )
     return lines
 
 

@@ -197,6 +197,11 @@ def test_same_mistake_counts_two(results, submissions):
     assert len(raw) == 2, "the two messages should differ in their datetimes before normalising"
 
 
+def test_unanswered_not_a_mistake(results):
+    patterns = [mistake.pattern for mistake in class_report.common_mistakes(results)]
+    assert not [pattern for pattern in patterns if "NotImplementedError" in pattern], patterns
+
+
 def test_mistakes_sorted_by_count(results):
     counts = [mistake.count for mistake in class_report.common_mistakes(results)]
     assert counts == sorted(counts, reverse=True)

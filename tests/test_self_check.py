@@ -166,7 +166,7 @@ def test_overview_bars_and_not_started(class_run):
     assert any("12 / 12  [####################] 100%" in line for line in lines), lines
     assert any("9 / 12  [###############.....]  75%" in line for line in lines), lines
     assert any(line.strip().endswith("0 / 12  not started") for line in lines), lines
-    assert lines[-1].strip() == "Total: 21 / 36 points in 3 of 7 notebooks", lines
+    assert lines[-1].strip() == "Total: 21 / 36 points; 2 of 7 notebooks started", lines
 
 
 def test_invalid_json_message(class_run, learners):
