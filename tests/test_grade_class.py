@@ -7,6 +7,7 @@ fixture in tests/postgres_server.py. The sample whose code never returns is left
 alone costs about 50 s.
 """
 
+import fcntl
 import hashlib
 import os
 import queue
@@ -40,6 +41,8 @@ COMMAND_TIMEOUT_SECONDS = 300
 WORKER_EXIT_TIMEOUT_SECONDS = 120
 VENV_BIN = str(Path(sys.executable).parent)
 
+# Long enough for the command to start and reach the lock, which takes about a second.
+LOCK_WAIT_SECONDS = 5
 RESULT_LINE = re.compile(r"^graded (?P<student>\S+): (?P<score>[\d.]+) / (?P<max_score>[\d.]+) in ", re.MULTILINE)
 NOT_GRADED_LINE = re.compile(r"^NOT GRADED (?P<student>\S+): (?P<message>.*)$", re.MULTILINE)
 PLAN_LINE = re.compile(r"(?P<unchanged>\d+) already graded and unchanged, (?P<to_grade>\d+) to grade")
@@ -415,6 +418,22 @@ def test_edited_locked_cell_named(class_copy):
 def test_untouched_cells_not_named(graded_class):
     _, completed = graded_class
     assert "edited locked cells" not in completed.stderr, describe_run(completed)
+
+
+def test_run_waits_for_held_lock(class_copy):
+    # A worker left over from a killed run holds the lock shared, as this test does here.
+    lock_path = class_copy / "logs" / "grading" / f"{ASSIGNMENT}.lock"
+    with lock_path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_SH)
+        process = subprocess.Popen(
+            grade_class_command(class_copy, "--no-reports"),
+            cwd=class_copy, env=command_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(LOCK_WAIT_SECONDS)
+        assert process.poll() is None, "the run did not wait for the held lock"
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, f"exit {process.returncode}\n{stdout}\n{stderr}"
+    assert "Waiting for another grading run of this assignment" in stderr, stderr
 
 
 # Interrupted runs
