@@ -190,7 +190,7 @@ def start_worker(stderr_path: Path, lock_path: Path) -> None:
     kernels as grading (GRADING_VARIABLE), and send their stderr to a file.
 
     Every kernel that nbgrader starts prints ipykernel's warning about TCP without encryption to the
-    stderr it inherits, which would bury the progress bar; the file keeps it and any crash message.
+    stderr it inherits, which would bury the progress bar. The file keeps it and any crash message.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ[GRADING_VARIABLE] = "1"
@@ -283,8 +283,8 @@ def ensure_assignment_in_gradebook(course_root: Path, assignment: str, db_url: s
     """Run generate_assignment when the gradebook does not know the assignment yet.
 
     Autograde restores locked cells and hidden tests from the gradebook, so it needs the
-    assignment's source cells there; generate_assignment stores them (and rewrites the
-    identical learner copies in notebooks/).
+    assignment's source cells there. generate_assignment stores them, and it also rewrites the
+    identical learner copies in notebooks/.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
