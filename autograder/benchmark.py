@@ -479,8 +479,8 @@ def assess_floor_aim(run: Run, floor_seconds: float) -> str:
     divided = "" if cores == 1 else f" divided by {cores} cores"
     sentence = f"{ratio:.2f} × the floor{divided} (aim: at most {FLOOR_AIM:g}): {verdict}."
     if cores > 1:
-        # Read without the division, the aim asks whether an instructor waits less per notebook
-        # than one notebook takes to execute alone.
+        # Without the division, the ratio compares how long an instructor waits per notebook
+        # with how long one notebook takes to execute alone.
         sentence += f" Per notebook, the class took {run.seconds / floor_seconds:.2f} × the floor itself."
     return sentence
 

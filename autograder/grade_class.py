@@ -3,7 +3,7 @@
     python -m autograder.grade_class 02-create-access-token [--course-root DIR] [--zip EXPORT.zip]
         [--workers N] [--db-url URL] [--student ID ...] [--force]
 
-The course folder (default: this repository) holds nbgrader's usual layout: the source notebooks
+The course folder (default: this repository) has nbgrader's usual layout: the source notebooks
 in solutions/, the learner copies in notebooks/ and the submissions in submitted/<student>/<assignment>/.
 With --zip, the submissions first come out of the zip file that Canvas or Moodle exports.
 
@@ -67,7 +67,7 @@ log = logging.getLogger("grade_class")
 
 @dataclass
 class GradingJob:
-    """What one worker needs to grade one submission."""
+    """The inputs a worker process needs to grade one submission."""
 
     course_root: Path
     assignment: str
@@ -573,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {path}")
     print(f"run log: {run_log}")
     if not_graded:
-        print(f"\n{len(not_graded)} submission(s) could not be graded; each log says why:", file=sys.stderr)
+        print(f"\n{count(len(not_graded), 'submission')} not graded. The log of each gives the error:", file=sys.stderr)
         for result in sorted(not_graded, key=lambda result: result.student):
             print(f"  {result.student}: {result.error}\n    {result.log_path}", file=sys.stderr)
         return EXIT_SOME_NOT_GRADED
